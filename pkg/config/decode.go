@@ -2,9 +2,13 @@ package config
 
 import (
 	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -12,8 +16,7 @@ import (
 // what only the raw syntax can tell: duplicate blocks and the shape of
 // each attribute.
 func (p *Project) decode(content *hcl.BodyContent) hcl.Diagnostics {
-	p.projectRange = content.Attributes["project"].Range
-	diags := gohcl.DecodeExpression(content.Attributes["project"].Expr, nil, &p.Name)
+	diags := p.decodeName(content.Attributes["project"])
 	var seen = map[string]*hcl.Block{}
 	for _, block := range content.Blocks {
 		switch block.Type {
@@ -28,6 +31,8 @@ func (p *Project) decode(content *hcl.BodyContent) hcl.Diagnostics {
 			} else {
 				diags = append(diags, p.decodeState(block)...)
 			}
+		case "terraform":
+			diags = append(diags, p.decodeTerraform(block)...)
 		case "stack":
 			diags = append(diags, p.decodeStack(block)...)
 		case "region":
@@ -50,6 +55,17 @@ func (p *Project) decode(content *hcl.BodyContent) hcl.Diagnostics {
 	return diags
 }
 
+func (p *Project) decodeName(attr *hcl.Attribute) hcl.Diagnostics {
+	p.projectRange = attr.Range
+	diags := gohcl.DecodeExpression(attr.Expr, nil, &p.Name)
+	diags = explainDiagnostics(diags, fileSchema, hcl.Attributes{attr.Name: attr})
+	if !diags.HasErrors() && strings.TrimSpace(p.Name) == "" {
+		diags = append(diags, errorAt(attr.Expr.Range().Ptr(), "Empty project name",
+			fmt.Sprintf("project is %q, but the name is the default state key prefix and a tag on every resource. Set it, for example: %s.", p.Name, attributeExamples["project"])))
+	}
+	return diags
+}
+
 func (p *Project) decodeAWS(block *hcl.Block) hcl.Diagnostics {
 	var raw awsBlock
 	diags := decodeBody(block.Body, &raw)
@@ -61,7 +77,9 @@ func (p *Project) decodeState(block *hcl.Block) hcl.Diagnostics {
 	var raw stateBlock
 	diags := decodeBody(block.Body, &raw)
 	p.stateRange = block.DefRange
-	p.State = State{Bucket: raw.Bucket, Region: raw.Region, LockTable: raw.LockTable}
+	p.stateBucketRange = *attrRange(block, "bucket")
+	p.stateRegionRange = *attrRange(block, "region")
+	p.State = State{Bucket: raw.Bucket, Region: raw.Region, LockTable: raw.LockTable, Lockfile: raw.Lockfile}
 	if raw.KeyPrefix != nil {
 		p.State.KeyPrefix = *raw.KeyPrefix
 		p.stateKeyPrefixSet = true
@@ -72,6 +90,9 @@ func (p *Project) decodeState(block *hcl.Block) hcl.Diagnostics {
 func (p *Project) decodeStack(block *hcl.Block) hcl.Diagnostics {
 	var raw stackBlock
 	diags := decodeBody(block.Body, &raw)
+	if !hclsyntax.ValidIdentifier(block.Labels[0]) {
+		diags = append(diags, invalidStackName(block))
+	}
 	for _, s := range p.Stacks {
 		if s.Name == block.Labels[0] {
 			return append(diags, duplicateOf(block, s.DeclRange, fmt.Sprintf("stack %q", s.Name)))
@@ -119,7 +140,8 @@ func (p *Project) decodeWave(block *hcl.Block) hcl.Diagnostics {
 			})
 		}
 	}
-	regions, more := decodeRegionList(raw.Regions)
+	diags = append(diags, decodeTolerance(nullIfAbsent(raw.Tolerance), w)...)
+	regions, more := p.decodeRegionList(block, w.Name, nullIfAbsent(raw.Regions))
 	diags = append(diags, more...)
 	for _, r := range regions {
 		w.Regions = append(w.Regions, r.name)
@@ -129,6 +151,47 @@ func (p *Project) decodeWave(block *hcl.Block) hcl.Diagnostics {
 	return diags
 }
 
+// decodeTolerance reads failure_tolerance: a whole number such as 1, or a
+// percentage of the wave's instances such as "25%".
+func decodeTolerance(expr hcl.Expression, w *Wave) hcl.Diagnostics {
+	if expr == nil {
+		return nil
+	}
+	v, diags := expr.Value(nil)
+	if diags.HasErrors() {
+		return diags
+	}
+	invalid := func(value string) hcl.Diagnostics {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid failure_tolerance",
+			Detail:   fmt.Sprintf("failure_tolerance of wave %q is %s; use a whole number of instances such as 1, or a percentage such as \"25%%\".", w.Name, value),
+			Subject:  expr.Range().Ptr(),
+		}}
+	}
+	switch {
+	case v.IsNull():
+		return invalid("null")
+	case v.Type() == cty.Number:
+		bf := v.AsBigFloat()
+		n, acc := bf.Int64()
+		if acc != big.Exact || n < 0 {
+			return invalid(bf.Text('f', -1))
+		}
+		w.FailureTolerance = int(n)
+	case v.Type() == cty.String:
+		s := strings.TrimSpace(v.AsString())
+		n, err := strconv.Atoi(strings.TrimSuffix(s, "%"))
+		if !strings.HasSuffix(s, "%") || err != nil || n < 0 || n > 100 {
+			return invalid(fmt.Sprintf("%q", v.AsString()))
+		}
+		w.FailureTolerance, w.TolerancePercent = n, true
+	default:
+		return invalid("a " + v.Type().FriendlyName())
+	}
+	return nil
+}
+
 // regionRef is a region name with where it was written, for messages about
 // that one list element.
 type regionRef struct {
@@ -136,19 +199,27 @@ type regionRef struct {
 	rng  hcl.Range
 }
 
-func decodeRegionList(expr hcl.Expression) ([]regionRef, hcl.Diagnostics) {
-	items, diags := hcl.ExprList(expr)
-	if diags.HasErrors() {
-		return nil, diags
+// decodeRegionList reads the regions of a wave: a static list of quoted
+// region names, so each name keeps its own range for messages.
+func (p *Project) decodeRegionList(block *hcl.Block, wave string, expr hcl.Expression) ([]regionRef, hcl.Diagnostics) {
+	if expr == nil {
+		return nil, hcl.Diagnostics{errorAt(attrRange(block, "regions"), "Missing regions",
+			fmt.Sprintf("wave %q does not list its regions. Add them, for example: %s.", wave, attributeExamples["regions"]))}
 	}
+	items, listDiags := hcl.ExprList(expr)
+	if listDiags.HasErrors() {
+		return nil, hcl.Diagnostics{p.regionsNotList(wave, expr)}
+	}
+
 	var refs []regionRef
+	var diags hcl.Diagnostics
 	for _, item := range items {
 		var name string
-		more := gohcl.DecodeExpression(item, nil, &name)
-		diags = append(diags, more...)
-		if !more.HasErrors() {
-			refs = append(refs, regionRef{name: name, rng: item.Range()})
+		if more := gohcl.DecodeExpression(item, nil, &name); more.HasErrors() {
+			diags = append(diags, p.regionNotString(wave, item))
+			continue
 		}
+		refs = append(refs, regionRef{name: name, rng: item.Range()})
 	}
 	return refs, diags
 }
@@ -182,22 +253,13 @@ func objectItems(expr hcl.Expression) []string {
 	return keys
 }
 
-// decodeBody decodes a block body like gohcl.DecodeBody, and names the
-// attribute in type errors, which gohcl reports without it.
+// decodeBody decodes a block body like gohcl.DecodeBody, and adds to its
+// messages the attribute a type error is about and an example of the fix.
 func decodeBody(body hcl.Body, val any) hcl.Diagnostics {
 	diags := gohcl.DecodeBody(body, nil, val)
+	schema, _ := gohcl.ImpliedBodySchema(val)
 	attrs, _ := body.JustAttributes()
-	for _, d := range diags {
-		if d.Subject == nil || d.Summary != "Unsuitable value type" {
-			continue
-		}
-		for name, a := range attrs {
-			if a.Expr.Range().Overlaps(*d.Subject) {
-				d.Detail = fmt.Sprintf("%s: %s", name, d.Detail)
-			}
-		}
-	}
-	return diags
+	return explainDiagnostics(diags, schema, attrs)
 }
 
 func attrRange(block *hcl.Block, name string) *hcl.Range {
@@ -208,15 +270,22 @@ func attrRange(block *hcl.Block, name string) *hcl.Range {
 	return block.DefRange.Ptr()
 }
 
+// duplicate reports a second block of a type that a project has at most
+// one of, such as aws or state.
 func duplicate(block, first *hcl.Block, what string) *hcl.Diagnostic {
-	return duplicateOf(block, first.DefRange, what)
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Duplicate " + what,
+		Detail:   fmt.Sprintf("%s is already declared at %s. A project has one, so merge the two blocks.", what, first.DefRange),
+		Subject:  block.DefRange.Ptr(),
+	}
 }
 
 func duplicateOf(block *hcl.Block, first hcl.Range, what string) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Duplicate " + what,
-		Detail:   fmt.Sprintf("%s is already declared at %s; merge the two blocks or rename one.", what, first),
+		Detail:   fmt.Sprintf("%s is already declared at %s. Merge the two blocks, or rename one.", what, first),
 		Subject:  block.DefRange.Ptr(),
 	}
 }

@@ -43,6 +43,7 @@ var fileSchema = &hcl.BodySchema{
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "aws"},
 		{Type: "state"},
+		{Type: "terraform"},
 		{Type: "stack", LabelNames: []string{"name"}},
 		{Type: "region", LabelNames: []string{"name"}},
 		{Type: "wave", LabelNames: []string{"name"}},
@@ -61,6 +62,7 @@ type stateBlock struct {
 	Region    string  `hcl:"region"`
 	KeyPrefix *string `hcl:"key_prefix,optional"`
 	LockTable string  `hcl:"lock_table,optional"`
+	Lockfile  bool    `hcl:"lockfile,optional"`
 }
 
 type stackBlock struct {
@@ -79,6 +81,7 @@ type waveBlock struct {
 	Name        string         `hcl:"name,label"`
 	Regions     hcl.Expression `hcl:"regions"`
 	MaxParallel *int           `hcl:"max_parallel,optional"`
+	Tolerance   hcl.Expression `hcl:"failure_tolerance,optional"`
 }
 
 // Load reads, decodes and validates the project file at path. On failure
@@ -107,7 +110,7 @@ func Parse(parser *hclparse.Parser, src []byte, path string) (*Project, hcl.Diag
 		return nil, diags
 	}
 	content, more := file.Body.Content(fileSchema)
-	diags = append(diags, more...)
+	diags = append(diags, explainDiagnostics(more, fileSchema, content.Attributes)...)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -116,7 +119,7 @@ func Parse(parser *hclparse.Parser, src []byte, path string) (*Project, hcl.Diag
 	if err != nil {
 		abs = path
 	}
-	p := &Project{File: path, Dir: filepath.Dir(abs), Regions: map[string]*Region{}}
+	p := &Project{File: path, Dir: filepath.Dir(abs), Regions: map[string]*Region{}, src: src}
 	diags = append(diags, p.decode(content)...)
 	if diags.HasErrors() {
 		return nil, diags

@@ -2,6 +2,8 @@ package config
 
 import (
 	"sort"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/agext/levenshtein"
 )
@@ -41,15 +43,36 @@ func regionKind(name string) (known, optIn bool) {
 }
 
 // nearestRegion returns the known region closest to name by edit distance,
-// or "" when none is close enough to be a plausible typo.
+// or "" when none is close enough to be a plausible typo. Case and
+// surrounding spaces do not count as typos, so "US-EAST-1 " finds
+// "us-east-1".
 func nearestRegion(name string) string {
 	all := append(append([]string{}, standardRegions...), optInRegions...)
 	sort.Strings(all)
-	best, bestDist := "", 4
-	for _, r := range all {
-		if d := levenshtein.Distance(name, r, nil); d < bestDist {
-			best, bestDist = r, d
+	return nearestName(strings.ToLower(strings.TrimSpace(name)), all, 3)
+}
+
+// nearestName returns the candidate closest to name by edit distance, at
+// most maxDistance edits away, or "" when there is none. Ties go to the
+// earlier candidate.
+func nearestName(name string, candidates []string, maxDistance int) string {
+	best, bestDist := "", maxDistance+1
+	for _, c := range candidates {
+		// The edit distance is at least the difference in length, and
+		// skipping those candidates keeps long input cheap.
+		if abs(utf8.RuneCountInString(name)-utf8.RuneCountInString(c)) > maxDistance {
+			continue
+		}
+		if d := levenshtein.Distance(name, c, nil); d < bestDist {
+			best, bestDist = c, d
 		}
 	}
 	return best
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,14 +12,17 @@ import (
 )
 
 // validate checks the rules that span blocks: regions are real and belong
-// to one wave each, waves are non-empty and uniquely named, stacks have a
-// source that exists and dependencies that exist and form no cycle.
+// to one wave each, waves are named, non-empty and unique, stacks have a
+// source that exists and dependencies that exist and form no cycle. It
+// also checks the state bucket and region, and evaluates every instance's
+// inputs.
 func (p *Project) validate() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	diags = append(diags, p.validateWaves()...)
 	diags = append(diags, p.validateRegionBlocks()...)
 	diags = append(diags, p.validateStacks()...)
 	diags = append(diags, p.validateState()...)
+	diags = append(diags, p.validateInputs()...)
 	return diags
 }
 
@@ -31,6 +36,10 @@ func (p *Project) validateWaves() hcl.Diagnostics {
 	where := map[string]hcl.Range{}
 	names := map[string]hcl.Range{}
 	for i, w := range p.Waves {
+		if strings.TrimSpace(w.Name) == "" {
+			diags = append(diags, errorAt(&w.DeclRange, "Empty wave name",
+				fmt.Sprintf("wave name %q is empty, but --wave, logs and resource tags refer to waves by name. Name it, for example: %s.", w.Name, blockExamples["wave"])))
+		}
 		if first, ok := names[w.Name]; ok {
 			diags = append(diags, errorAt(&w.DeclRange, "Duplicate wave name",
 				fmt.Sprintf("wave %q is already declared at %s; wave names must be unique, so rename one.", w.Name, first)))
@@ -72,13 +81,21 @@ func checkRegionName(name string, rng hcl.Range) hcl.Diagnostics {
 	case known:
 		return nil
 	}
-	detail := fmt.Sprintf("%q is not an AWS region.", name)
-	if near := nearestRegion(name); near != "" {
-		detail += fmt.Sprintf(" Did you mean %q?", near)
-	} else {
-		detail += ` Use a region code such as "us-east-1" or "eu-west-1".`
-	}
+	detail := fmt.Sprintf("%q is not an AWS region.", name) + regionHint(name)
 	return hcl.Diagnostics{errorAt(&rng, "Unknown region", detail)}
+}
+
+// regionHint returns the sentence of a message that suggests a fix for an
+// unknown region name.
+func regionHint(name string) string {
+	near := nearestRegion(name)
+	switch {
+	case near == "":
+		return ` Use a region code such as "us-east-1" or "eu-west-1".`
+	case near == strings.ToLower(strings.TrimSpace(name)):
+		return fmt.Sprintf(" Did you mean %q? Region codes are lowercase, without spaces.", near)
+	}
+	return fmt.Sprintf(" Did you mean %q?", near)
 }
 
 func (p *Project) validateRegionBlocks() hcl.Diagnostics {
@@ -91,6 +108,10 @@ func (p *Project) validateRegionBlocks() hcl.Diagnostics {
 	}
 	for _, name := range sortedKeys(p.Regions) {
 		r := p.Regions[name]
+		if known, _ := regionKind(name); !known {
+			diags = append(diags, checkRegionName(name, r.DeclRange)...)
+			continue
+		}
 		if !inWave[name] {
 			diags = append(diags, errorAt(&r.DeclRange, "Region not in any wave",
 				fmt.Sprintf("region %q has overrides but no wave lists it; add it to a wave's regions, or remove the block.", name)))
@@ -112,9 +133,12 @@ func (p *Project) validateStacks() hcl.Diagnostics {
 	for _, s := range p.Stacks {
 		diags = append(diags, p.checkSource(s)...)
 		for _, dep := range s.DependsOn {
-			if byName[dep] == nil {
-				diags = append(diags, errorAt(&s.dependsOnRange, "Unknown dependency",
-					fmt.Sprintf("stack %q depends on %q, which is not declared; declared stacks: %s.", s.Name, dep, strings.Join(stackNames(p.Stacks), ", "))))
+			switch {
+			case dep == s.Name:
+				diags = append(diags, errorAt(&s.dependsOnRange, "Stack depends on itself",
+					fmt.Sprintf("stack %q lists itself in depends_on. Remove %q from its depends_on.", s.Name, dep)))
+			case byName[dep] == nil:
+				diags = append(diags, p.unknownDependency(s, dep))
 			}
 		}
 	}
@@ -126,39 +150,91 @@ func (p *Project) validateStacks() hcl.Diagnostics {
 	return diags
 }
 
+func (p *Project) unknownDependency(s *Stack, dep string) *hcl.Diagnostic {
+	names := stackNames(p.Stacks)
+	var others []string
+	for _, name := range names {
+		if name != s.Name {
+			others = append(others, name)
+		}
+	}
+	detail := fmt.Sprintf("stack %q depends on %q, which is not declared.", s.Name, dep)
+	if near := nearestName(dep, others, 3); near != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", near)
+	} else {
+		detail += fmt.Sprintf(" Declare stack %q, or remove it from depends_on.", dep)
+	}
+	detail += fmt.Sprintf(" Declared stacks: %s.", strings.Join(names, ", "))
+	return errorAt(&s.dependsOnRange, "Unknown dependency", detail)
+}
+
 func (p *Project) checkSource(s *Stack) hcl.Diagnostics {
+	if strings.TrimSpace(s.Source) == "" {
+		return hcl.Diagnostics{errorAt(&s.sourceRange, "Empty stack source",
+			fmt.Sprintf("stack %q has source %q. Set it to the module's directory, relative to %s, for example: %s.", s.Name, s.Source, p.Dir, attributeExamples["source"]))}
+	}
 	dir := p.SourceDir(s)
 	info, err := os.Stat(dir)
 	switch {
-	case err != nil:
+	case errors.Is(err, fs.ErrNotExist):
 		return hcl.Diagnostics{errorAt(&s.sourceRange, "Stack source not found",
-			fmt.Sprintf("stack %q has source %q, but %s does not exist; source is a module directory relative to %s.", s.Name, s.Source, dir, p.File))}
+			fmt.Sprintf("stack %q has source %q, but %s does not exist. Set source to the module's directory, relative to %s.", s.Name, s.Source, dir, p.Dir))}
+	case err != nil:
+		return hcl.Diagnostics{errorAt(&s.sourceRange, "Stack source not readable",
+			fmt.Sprintf("stack %q has source %q, but reading it failed: %v. Check the directory's permissions.", s.Name, s.Source, err))}
 	case !info.IsDir():
 		return hcl.Diagnostics{errorAt(&s.sourceRange, "Stack source is not a directory",
-			fmt.Sprintf("stack %q has source %q, which is a file; point it at the module's directory.", s.Name, s.Source))}
+			fmt.Sprintf("stack %q has source %q, which is a file. Point it at the module's directory: source = %q.", s.Name, s.Source, parentDir(s.Source)))}
 	}
 	tfFiles, _ := filepath.Glob(filepath.Join(dir, "*.tf"))
 	jsonFiles, _ := filepath.Glob(filepath.Join(dir, "*.tf.json"))
 	if len(tfFiles)+len(jsonFiles) == 0 {
 		return hcl.Diagnostics{errorAt(&s.sourceRange, "Stack source has no Terraform files",
-			fmt.Sprintf("stack %q has source %q, but %s holds no .tf or .tf.json file.", s.Name, s.Source, dir))}
+			fmt.Sprintf("stack %q has source %q, but %s contains no .tf or .tf.json file. Point source at the directory that contains the module's Terraform files.", s.Name, s.Source, dir))}
 	}
 	return nil
 }
 
-func (p *Project) validateState() hcl.Diagnostics {
-	if p.State.Region == "" {
-		return nil
+// parentDir returns the directory of a source path written as a file,
+// keeping the "./" that marks a relative module source.
+func parentDir(source string) string {
+	dir := filepath.ToSlash(filepath.Dir(source))
+	if !filepath.IsAbs(source) && !strings.HasPrefix(dir, ".") {
+		dir = "./" + dir
 	}
+	return dir
+}
+
+func (p *Project) validateState() hcl.Diagnostics {
 	var diags hcl.Diagnostics
+	if !validBucketName(p.State.Bucket) {
+		diags = append(diags, errorAt(&p.stateBucketRange, "Invalid state bucket name",
+			fmt.Sprintf("state bucket %q is not a valid S3 bucket name. Bucket names have 3 to 63 characters: lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit. For example: %s.", p.State.Bucket, attributeExamples["bucket"])))
+	}
 	if known, _ := regionKind(p.State.Region); !known {
-		detail := fmt.Sprintf("state region %q is not an AWS region.", p.State.Region)
-		if near := nearestRegion(p.State.Region); near != "" {
-			detail += fmt.Sprintf(" Did you mean %q?", near)
-		}
-		diags = append(diags, errorAt(&p.stateRange, "Unknown state region", detail))
+		detail := fmt.Sprintf("state region %q is not an AWS region.", p.State.Region) + regionHint(p.State.Region)
+		diags = append(diags, errorAt(&p.stateRegionRange, "Unknown state region", detail))
 	}
 	return diags
+}
+
+// validBucketName checks the length, the characters, the first and last
+// character and adjacent dots of an S3 bucket name (Amazon S3 User Guide,
+// "General purpose bucket naming rules"). NOTE: it does not check the
+// reserved prefixes and suffixes, such as "xn--" or "-s3alias", or names
+// formatted as IP addresses, which S3 also rejects.
+func validBucketName(name string) bool {
+	if len(name) < 3 || len(name) > 63 || strings.Contains(name, "..") {
+		return false
+	}
+	for i, r := range name {
+		alnum := (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9')
+		edge := i == 0 || i == len(name)-1
+		if !alnum && (edge || (r != '.' && r != '-')) {
+			return false
+		}
+	}
+	return true
 }
 
 // findCycle returns the stack names of one depends_on cycle, first name
@@ -187,6 +263,9 @@ func findCycle(stacks []*Stack, byName map[string]*Stack) []string {
 		path = append(path, name)
 		if s := byName[name]; s != nil {
 			for _, dep := range s.DependsOn {
+				if dep == name {
+					continue // validateStacks reports a stack that lists itself
+				}
 				if c := visit(dep); c != nil {
 					return c
 				}
