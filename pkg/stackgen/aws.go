@@ -16,6 +16,10 @@ func backend(p *config.Project, in config.Instance, syntax Syntax) map[string]an
 	if p.State.LockTable != "" {
 		b["dynamodb_table"] = p.State.LockTable
 	}
+	// Synthesize rejects Lockfile below Syntax110 before it gets here.
+	if p.State.Lockfile {
+		b["use_lockfile"] = true
+	}
 	if p.AWS.RoleARN != "" {
 		if syntax == Syntax15 {
 			b["role_arn"] = p.AWS.RoleARN

@@ -19,7 +19,11 @@ type moduleInfo struct {
 	// AWS provider; without it no provider block is written, so a module
 	// of built-in resources initializes with no download.
 	usesAWS bool
-	files   []moduleFile
+	// needsProviders is true when init has providers to install, which
+	// is when it touches the shared plugin cache. terraform_data and the
+	// other resources of the built-in "terraform" provider need none.
+	needsProviders bool
+	files          []moduleFile
 }
 
 type moduleFile struct {
@@ -45,6 +49,7 @@ func inspectModule(dir string) (*moduleInfo, error) {
 		return nil, err
 	}
 	info.usesAWS = uses
+	info.needsProviders = uses || needsProviders(mod)
 
 	info.files, err = readModuleFiles(dir)
 	return info, err
@@ -90,6 +95,37 @@ func usesAWS(mod *tfconfig.Module, seen map[string]bool) (bool, error) {
 		}
 	}
 	return false, nil
+}
+
+// needsProviders reports whether the module names any provider besides the
+// built-in one. It reads only this module: a local child module's
+// providers are caught when they are AWS, and any other provider in a
+// child module is named in required_providers by convention.
+// NOTE: a child module that uses a non-AWS provider without declaring it
+// in the parent makes init install it while the cache is not serialized.
+func needsProviders(mod *tfconfig.Module) bool {
+	for name := range mod.RequiredProviders {
+		if name != "terraform" {
+			return true
+		}
+	}
+	for _, resources := range []map[string]*tfconfig.Resource{mod.ManagedResources, mod.DataResources} {
+		for _, r := range resources {
+			if r.Provider.Name != "terraform" {
+				return true
+			}
+		}
+	}
+	return len(mod.ProviderConfigs) > 0 || len(mod.ModuleCalls) > 0 && hasRemoteCall(mod)
+}
+
+func hasRemoteCall(mod *tfconfig.Module) bool {
+	for _, call := range mod.ModuleCalls {
+		if !strings.HasPrefix(call.Source, "./") && !strings.HasPrefix(call.Source, "../") {
+			return true
+		}
+	}
+	return false
 }
 
 // readModuleFiles returns the module's files, sorted by path, for the

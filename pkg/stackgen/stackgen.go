@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,17 +24,27 @@ import (
 const FileName = "main.tf.json"
 
 // Syntax selects the backend settings that the Terraform or OpenTofu
-// version in use accepts; the S3 backend renamed them in 1.6.
+// version in use accepts: the S3 backend renamed them in 1.6 and added
+// native locking in 1.10. A later syntax accepts everything an earlier one
+// does.
 type Syntax int
 
 const (
 	// Syntax15 is Terraform 1.5 and earlier: endpoint, force_path_style,
 	// dynamodb_endpoint.
 	Syntax15 Syntax = iota
-	// Syntax16 is Terraform and OpenTofu 1.6 and later: an endpoints
+	// Syntax16 is Terraform and OpenTofu 1.6 to 1.9: an endpoints
 	// object, use_path_style, assume_role as a block.
 	Syntax16
+	// Syntax110 is Terraform and OpenTofu 1.10 and later: Syntax16 plus
+	// use_lockfile, which locks state with a lock object next to it in S3.
+	Syntax110
 )
+
+// ErrLockfileUnsupported is returned when the project sets state.lockfile
+// but the syntax is older than Syntax110, whose backend has no
+// use_lockfile.
+var ErrLockfileUnsupported = errors.New("state.lockfile needs Terraform or OpenTofu 1.10 or later")
 
 // Options tune synthesis.
 type Options struct {
@@ -53,6 +64,8 @@ type Instance struct {
 	// module's files; an applied instance reports it as the
 	// rollout_revision output.
 	Revision string
+	// NeedsProviders is true when terraform init installs providers.
+	NeedsProviders bool
 }
 
 // StacksDir returns the default directory of synthesized instances.
@@ -65,6 +78,9 @@ func StacksDir(p *config.Project) string {
 func Synthesize(p *config.Project, opts Options) ([]Instance, error) {
 	if opts.Dir == "" {
 		opts.Dir = StacksDir(p)
+	}
+	if p.State.Lockfile && opts.Syntax < Syntax110 {
+		return nil, ErrLockfileUnsupported
 	}
 	modules := map[string]*moduleInfo{}
 	for _, s := range p.Stacks {
@@ -85,7 +101,13 @@ func Synthesize(p *config.Project, opts Options) ([]Instance, error) {
 		if err := writeIfChanged(filepath.Join(dir, FileName), doc); err != nil {
 			return nil, err
 		}
-		out = append(out, Instance{Instance: in, Dir: dir, StateKey: p.StateKey(in.Stack.Name, in.Region), Revision: revision})
+		out = append(out, Instance{
+			Instance:       in,
+			Dir:            dir,
+			StateKey:       p.StateKey(in.Stack.Name, in.Region),
+			Revision:       revision,
+			NeedsProviders: modules[in.Stack.Name].needsProviders,
+		})
 	}
 	return out, nil
 }
