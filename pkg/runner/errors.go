@@ -14,6 +14,9 @@ type StepError struct {
 	Step    string
 	LogPath string
 	Err     error
+	// Lock is set when the step failed because another process holds the
+	// instance's state lock.
+	Lock *LockInfo
 
 	interrupted bool
 }
@@ -21,6 +24,9 @@ type StepError struct {
 func (e *StepError) Error() string {
 	if e.interrupted {
 		return fmt.Sprintf("terraform %s interrupted", e.Step)
+	}
+	if e.Lock != nil {
+		return fmt.Sprintf("terraform %s failed: %s", e.Step, e.Lock)
 	}
 	return fmt.Sprintf("terraform %s failed: %s", e.Step, lastLines(e.Err.Error(), 1))
 }

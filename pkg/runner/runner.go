@@ -5,6 +5,7 @@
 package runner
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -51,9 +52,17 @@ type Runner struct {
 type Instance struct {
 	ID  string
 	Dir string
+	// NeedsProviders is true when init installs providers; only such
+	// inits share the plugin cache and are serialized.
+	NeedsProviders bool
+	// Fingerprint identifies the configuration that init prepares the
+	// directory for. Init is skipped while the fingerprint and the
+	// dependency lock file are unchanged since the last successful init;
+	// an empty fingerprint always runs init.
+	Fingerprint string
 }
 
-// Result is what one plan or apply of an instance did.
+// Result is the outcome of one plan or apply of an instance.
 type Result struct {
 	// Changes is true when the plan had anything to do, resources or
 	// outputs.
@@ -159,18 +168,19 @@ func (r *Runner) environment() map[string]string {
 	}
 	if r.PluginCacheDir != "" {
 		env["TF_PLUGIN_CACHE_DIR"] = r.PluginCacheDir
+		// Without this, Terraform 1.5 and OpenTofu 1.6 install a provider
+		// into the cache again whenever an instance's lock file lacks its
+		// checksum, overwriting the binary while other instances run it.
+		// The cost: generated lock files record only the local h1: hash.
+		if _, set := env["TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE"]; !set {
+			env["TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE"] = "true"
+		}
 	}
 	return tfexec.CleanEnv(env)
 }
 
 func (s *session) plan(ctx context.Context) (Result, error) {
-	if err := s.step(ctx, "init", func() error {
-		if s.r.PluginCacheDir != "" {
-			s.r.initMu.Lock()
-			defer s.r.initMu.Unlock()
-		}
-		return s.tf.Init(ctx)
-	}); err != nil {
+	if err := s.init(ctx); err != nil {
 		return s.res, err
 	}
 
@@ -178,21 +188,27 @@ func (s *session) plan(ctx context.Context) (Result, error) {
 	if s.r.LockTimeout != "" {
 		opts = append(opts, tfexec.LockTimeout(s.r.LockTimeout))
 	}
-	if err := s.step(ctx, "plan", func() error {
+	var output bytes.Buffer
+	s.tf.SetStdout(io.MultiWriter(s.log, &output))
+	err := s.step(ctx, "plan", func() error {
 		changes, err := s.tf.Plan(ctx, opts...)
 		s.res.Changes = changes
 		return err
-	}); err != nil {
+	})
+	s.tf.SetStdout(s.log)
+	if err != nil || !s.res.Changes {
 		return s.res, err
 	}
-	if !s.res.Changes {
+	// The summary line of the plan carries the counts; reading it saves a
+	// show -json and a version check, two processes per instance.
+	if parsePlanSummary(output.String(), &s.res) {
 		return s.res, nil
 	}
 
 	// show -json prints the whole plan; keep it out of the log.
 	s.tf.SetStdout(io.Discard)
 	defer s.tf.SetStdout(s.log)
-	err := s.step(ctx, "show", func() error {
+	err = s.step(ctx, "show", func() error {
 		plan, err := s.tf.ShowPlanFile(ctx, PlanFile)
 		if err == nil {
 			countChanges(plan, &s.res)
@@ -200,6 +216,27 @@ func (s *session) plan(ctx context.Context) (Result, error) {
 		return err
 	})
 	return s.res, err
+}
+
+// init runs terraform init unless the directory is already initialized for
+// the same fingerprint, and records the fingerprint after a success.
+func (s *session) init(ctx context.Context) error {
+	stamp := initStamp(s.in)
+	if stamp != "" && readStamp(s.in.Dir) == stamp {
+		fmt.Fprintf(s.log, "\n%s terraform init skipped: the directory is initialized for this configuration\n", logMarker)
+		return nil
+	}
+	err := s.step(ctx, "init", func() error {
+		if s.r.PluginCacheDir != "" && s.in.NeedsProviders {
+			s.r.initMu.Lock()
+			defer s.r.initMu.Unlock()
+		}
+		return s.tf.Init(ctx)
+	})
+	if err == nil && stamp != "" {
+		writeStamp(s.in.Dir, initStamp(s.in))
+	}
+	return err
 }
 
 // step runs one terraform command with a header in the log, and wraps its
@@ -211,7 +248,13 @@ func (s *session) step(ctx context.Context, name string, run func() error) error
 		return nil
 	}
 	fmt.Fprintf(s.log, "\n%s terraform %s failed\n", logMarker, name)
-	return &StepError{Step: name, LogPath: s.res.LogPath, Err: err, interrupted: ctx.Err() != nil}
+	return &StepError{
+		Step:        name,
+		LogPath:     s.res.LogPath,
+		Err:         err,
+		Lock:        parseLockInfo(err.Error(), s.in.Dir),
+		interrupted: ctx.Err() != nil,
+	}
 }
 
 func countChanges(plan *tfjson.Plan, res *Result) {
