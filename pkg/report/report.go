@@ -30,8 +30,10 @@ type Row struct {
 	Duration             time.Duration
 	// Reason says why an instance was skipped.
 	Reason string
-	// Error, Tail and LogPath describe a failure.
+	// Error, Hint, Tail and LogPath describe a failure; Hint says what to
+	// do about it when rollout knows.
 	Error   string
+	Hint    string
 	Tail    []string
 	LogPath string
 }
@@ -57,6 +59,15 @@ func Write(w io.Writer, rows []Row, elapsed time.Duration) error {
 	}
 	writeProblems(w, rows)
 	return nil
+}
+
+// Detail returns what follows a row's result on one line: the resource
+// counts, the reason of a skip, or the error of a failure.
+func Detail(r Row) string {
+	if r.Result == Failed || r.Result == Interrupted {
+		return r.Error
+	}
+	return counts(r)
 }
 
 func counts(r Row) string {
@@ -99,6 +110,9 @@ func writeProblems(w io.Writer, rows []Row) {
 		fmt.Fprintf(w, "\n%s/%s %s: %s\n", r.Stack, r.Region, r.Result, r.Error)
 		for _, line := range r.Tail {
 			fmt.Fprintf(w, "  | %s\n", line)
+		}
+		if r.Hint != "" {
+			fmt.Fprintf(w, "  %s\n", r.Hint)
 		}
 		if r.LogPath != "" {
 			fmt.Fprintf(w, "  full log: %s\n", r.LogPath)

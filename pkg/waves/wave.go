@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // waveRun is the state of one wave while it runs. Only the goroutine of
@@ -39,13 +41,20 @@ func (s *Scheduler) runWave(ctx context.Context, w Wave) []Outcome {
 	results := make(chan finished)
 	stop, cancelled := s.Stop, ctx.Done()
 	running, left := 0, len(w.Instances)
+	// The group only waits for the workers; a failed instance is an
+	// outcome, not an error that should cancel its siblings.
+	var workers errgroup.Group
+	defer workers.Wait()
 
 	for left > 0 {
 		for running < limit && len(r.ready) > 0 && r.notStartedReason(ctx) == "" {
 			i := r.ready[0]
 			r.ready = r.ready[1:]
 			running++
-			go func() { results <- finished{i, s.runOne(ctx, w.Name, w.Instances[i])} }()
+			workers.Go(func() error {
+				results <- finished{i, s.runOne(ctx, w.Name, w.Instances[i])}
+				return nil
+			})
 		}
 		if running == 0 {
 			reason := r.notStartedReason(ctx)
@@ -166,7 +175,7 @@ func (r *waveRun) skipRemaining(reason string) int {
 	return n
 }
 
-// notStartedReason tells why no instance may start now, or returns "".
+// notStartedReason returns the reason no instance may start now, or "".
 func (r *waveRun) notStartedReason(ctx context.Context) string {
 	if r.s.stopped(ctx) {
 		return "the rollout was interrupted before this instance started"

@@ -33,7 +33,7 @@ type Wave struct {
 	FailureTolerance int
 }
 
-// Status is how an instance ended.
+// Status is the final state of an instance.
 type Status string
 
 const (
@@ -48,9 +48,9 @@ type Outcome struct {
 	Wave     string
 	Instance Instance
 	Status   Status
-	// Err is why the instance failed or was interrupted.
+	// Err is the cause of a failure or an interruption.
 	Err error
-	// Reason is why the instance was skipped.
+	// Reason is the cause of a skip, in words for the report.
 	Reason   string
 	Started  time.Time
 	Duration time.Duration
@@ -65,7 +65,7 @@ var ErrInterrupted = errors.New("rollout interrupted")
 // gracefully and return.
 type RunFunc func(ctx context.Context, wave string, in Instance) error
 
-// EventKind tells what an Event reports.
+// EventKind is the type of an Event.
 type EventKind string
 
 const (
