@@ -53,7 +53,19 @@ func applyRun(ctx context.Context, o *applyOptions) error {
 			return err
 		}
 	}
+	release, err := r.lockProject(ctx, "rollout apply "+o.describe())
+	if err != nil {
+		return err
+	}
+	defer release()
 	return r.execute(ctx, ws)
+}
+
+func (o *applyOptions) describe() string {
+	if o.all {
+		return "--all"
+	}
+	return "--wave " + o.wave
 }
 
 // confirm asks on a terminal before anything is applied; without one it

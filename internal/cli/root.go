@@ -109,6 +109,8 @@ func newRootCmd(g *globalOptions) *cobra.Command {
 		newSynthCmd(g),
 		newPlanCmd(g),
 		newApplyCmd(g),
+		newBootstrapCmd(g),
+		newUnlockCmd(g),
 	)
 	return root
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rollout-dev/rollout/pkg/config"
 	"github.com/rollout-dev/rollout/pkg/report"
+	"github.com/rollout-dev/rollout/pkg/runlock"
 	"github.com/rollout-dev/rollout/pkg/runner"
 	"github.com/rollout-dev/rollout/pkg/stackgen"
 	"github.com/rollout-dev/rollout/pkg/waves"
@@ -115,6 +116,27 @@ func pluginCacheDir(p *config.Project) string {
 	return filepath.Join(p.Dir, ".rollout", "plugin-cache")
 }
 
+// lockProject takes the project lock for this run and returns the function
+// that releases it. The release uses a fresh context: the run's own may be
+// cancelled by then, and the lock must go all the same.
+func (r *run) lockProject(ctx context.Context, command string) (func(), error) {
+	api, err := stateS3(ctx, r.project)
+	if err != nil {
+		return nil, err
+	}
+	lock, err := runlock.Acquire(ctx, api, r.project.State.Bucket, runLockKey(r.project), runlock.NewHolder(r.id, command))
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := lock.Release(ctx); err != nil {
+			fmt.Fprintf(r.g.stderr, "rollout: %v\n", err)
+		}
+	}, nil
+}
+
 // waves turns the selected part of the project into scheduler waves. Within
 // a region, a stack waits for the stacks it depends on.
 func (r *run) waves(sel selection) ([]waves.Wave, error) {
@@ -149,6 +171,7 @@ func (r *run) waves(sel selection) ([]waves.Wave, error) {
 			}
 			sw.Instances = append(sw.Instances, waves.Instance{ID: in.ID(), DependsOn: deps})
 		}
+		sw.FailureTolerance = w.Tolerance(len(sw.Instances))
 		if len(sw.Instances) > 0 {
 			out = append(out, sw)
 		}
@@ -200,7 +223,14 @@ func (r *run) execute(ctx context.Context, ws []waves.Wave) error {
 }
 
 func (r *run) runInstance(ctx context.Context, wave string, in waves.Instance) error {
-	inst := runner.Instance{ID: in.ID, Dir: r.instances[in.ID].Dir}
+	si := r.instances[in.ID]
+	inst := runner.Instance{
+		ID:             in.ID,
+		Dir:            si.Dir,
+		NeedsProviders: si.NeedsProviders,
+		// A new configuration or another binary needs a new init.
+		Fingerprint: si.Revision + " " + r.runner.Binary.Path + " " + r.runner.Binary.Version.String(),
+	}
 	var res runner.Result
 	var err error
 	if r.mode == modeApply {
@@ -225,22 +255,8 @@ func (r *run) progress(e waves.Event) {
 		fmt.Fprintf(r.g.stderr, "  %s: started\n", e.Instance.ID)
 	case waves.InstanceFinished:
 		row := r.row(*e.Outcome)
-		detail := counts(row)
-		if row.Result == report.Failed || row.Result == report.Interrupted {
-			detail = row.Error
-		}
-		fmt.Fprintf(r.g.stderr, "  %s: %s %s\n", e.Instance.ID, row.Result, detail)
+		fmt.Fprintf(r.g.stderr, "  %s: %s %s\n", e.Instance.ID, row.Result, report.Detail(row))
 	}
-}
-
-func counts(row report.Row) string {
-	switch row.Result {
-	case report.Skipped:
-		return "(" + row.Reason + ")"
-	case report.Failed, report.Interrupted:
-		return ""
-	}
-	return fmt.Sprintf("+%d ~%d -%d", row.Add, row.Change, row.Destroy)
 }
 
 func (r *run) rows(outcomes []waves.Outcome) []report.Row {
@@ -273,6 +289,9 @@ func (r *run) row(o waves.Outcome) report.Row {
 		if se, ok := runner.AsStepError(o.Err); ok {
 			row.Tail = se.Tail(12)
 			row.LogPath = se.LogPath
+			if se.Lock != nil {
+				row.Hint = "if that process is gone, release the lock with: " + se.Lock.UnlockCommand(filepath.Base(r.runner.Binary.Path))
+			}
 		}
 	case waves.Succeeded:
 		row.Result = r.successLabel(res)
