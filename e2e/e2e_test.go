@@ -1,8 +1,9 @@
 //go:build e2e
 
-// Package e2e drives the real rollout binary and a real Terraform against
-// LocalStack (S3) and moto (DynamoDB locks), both started by this harness
-// on 127.0.0.1 and stopped when the tests end, failed or not.
+// Package e2e drives the real rollout binary against LocalStack (S3) and
+// moto (DynamoDB locks), both started by this harness on 127.0.0.1 and
+// stopped when the tests end, failed or not. The whole suite runs once with
+// Terraform and once with OpenTofu, as built by make tools.
 package e2e
 
 import (
@@ -12,6 +13,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -84,7 +88,30 @@ func startEmulators(t *testing.T) *emulators {
 	if out, err := start.CombinedOutput(); err != nil {
 		t.Fatalf("start emulators: %v\n%s", err, out)
 	}
+	e.dynamodb = keepAliveProxy(t, e.dynamodb)
 	return e
+}
+
+// keepAliveProxy puts a reverse proxy in front of moto and returns its URL.
+// moto's server closes the connection after every response, and the AWS SDK
+// for Go v2 in OpenTofu 1.6 then now and again writes a lock request on a
+// connection moto has just closed ("use of closed network connection"). The
+// proxy keeps the connections from terraform open and takes each close from
+// moto itself.
+func keepAliveProxy(t *testing.T, target string) string {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: httputil.NewSingleHostReverseProxy(u)}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + l.Addr().String()
 }
 
 func freePort(t *testing.T) int {
@@ -97,27 +124,94 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-func terraformDir(t *testing.T) string {
+// binaries are the programs the suite runs against, by command name.
+var binaries = []string{"terraform", "tofu"}
+
+// binaryDirs returns, for each of binaries, a directory that contains only a
+// link to it. The binaries come from ROLLOUT_E2E_TERRAFORM_DIR, or
+// .tools/bin where make tools builds them. A missing one fails the test:
+// the suite is meant to cover both.
+func binaryDirs(t *testing.T) map[string]string {
 	t.Helper()
-	if dir := os.Getenv("ROLLOUT_E2E_TERRAFORM_DIR"); dir != "" {
-		return dir
+	src := os.Getenv("ROLLOUT_E2E_TERRAFORM_DIR")
+	if src == "" {
+		src = filepath.Join(repoRoot, ".tools", "bin")
 	}
-	dir := filepath.Join(repoRoot, ".tools", "bin")
-	if _, err := os.Stat(filepath.Join(dir, "terraform")); err != nil {
-		t.Fatalf("terraform not built at %s: run make tools", dir)
+	dirs := map[string]string{}
+	for _, name := range binaries {
+		target := filepath.Join(src, name)
+		if _, err := os.Stat(target); err != nil {
+			t.Errorf("%s not found at %s: run make tools, or set ROLLOUT_E2E_TERRAFORM_DIR to a directory containing terraform and tofu", name, target)
+			continue
+		}
+		dir := filepath.Join(t.TempDir(), name)
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+		dirs[name] = dir
 	}
-	return dir
+	if t.Failed() {
+		t.FailNow()
+	}
+	return dirs
+}
+
+// searchPath returns PATH for processes of the run against one binary:
+// rollout, the binary's own directory, and the inherited PATH without any
+// directory that contains terraform or tofu, so neither name can resolve to
+// another install.
+func searchPath(binaryDir string) string {
+	dirs := []string{binDir, binaryDir}
+	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
+		if !containsBinary(dir) {
+			dirs = append(dirs, dir)
+		}
+	}
+	return strings.Join(dirs, string(os.PathListSeparator))
+}
+
+func containsBinary(dir string) bool {
+	for _, name := range binaries {
+		if info, err := os.Stat(filepath.Join(dir, name)); err == nil && !info.IsDir() {
+			return true
+		}
+	}
+	return false
 }
 
 var scriptCounter atomic.Int64
 
+// TestScripts runs every script in testdata, and the plugin cache test,
+// once per binary: as subtests terraform and tofu that share one pair of
+// emulators. In a script, $TF is the name of the binary under test.
 func TestScripts(t *testing.T) {
+	dirs := binaryDirs(t)
 	emu := startEmulators(t)
-	tfDir := terraformDir(t)
-	testscript.Run(t, testscript.Params{
+	for _, name := range binaries {
+		start := time.Now()
+		var scripts time.Time
+		t.Run(name, func(t *testing.T) {
+			t.Run("plugin_cache", func(t *testing.T) {
+				testPluginCache(t, emu, name, dirs[name])
+			})
+			scripts = time.Now()
+			testscript.Run(t, scriptParams(emu, name, dirs[name]))
+		})
+		if !scripts.IsZero() {
+			t.Logf("%s: plugin cache test took %s, scripts took %s", name,
+				scripts.Sub(start).Round(time.Second), time.Since(scripts).Round(time.Second))
+		}
+	}
+}
+
+func scriptParams(emu *emulators, binary, binaryDir string) testscript.Params {
+	return testscript.Params{
 		Dir: "testdata",
 		Setup: func(env *testscript.Env) error {
-			return setupScript(env, emu, tfDir)
+			return setupScript(env, emu, binary, binaryDir)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"s3keys":   cmdS3Keys,
@@ -129,28 +223,39 @@ func TestScripts(t *testing.T) {
 			"exits":    cmdExits,
 		},
 		RequireExplicitExec: true,
-	})
+	}
 }
 
 // setupScript gives each script its own state bucket and lock table, so
 // scripts never see each other's states.
-func setupScript(env *testscript.Env, emu *emulators, tfDir string) error {
-	suffix := make([]byte, 4)
-	_, _ = rand.Read(suffix)
-	name := fmt.Sprintf("e2e-%d-%s", scriptCounter.Add(1), hex.EncodeToString(suffix))
+func setupScript(env *testscript.Env, emu *emulators, binary, binaryDir string) error {
+	name, err := newStateStore(emu)
+	if err != nil {
+		return err
+	}
 	env.Setenv("BUCKET", name)
 	env.Setenv("LOCK_TABLE", name)
 	env.Setenv("S3_ENDPOINT", emu.s3)
 	env.Setenv("DYNAMODB_ENDPOINT", emu.dynamodb)
-	env.Setenv("PATH", binDir+string(os.PathListSeparator)+tfDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	env.Setenv("TF", binary)
+	env.Setenv("PATH", searchPath(binaryDir))
 	env.Setenv("HOME", env.WorkDir)
 	env.Setenv("CHECKPOINT_DISABLE", "1")
 	env.Setenv("AWS_ACCESS_KEY_ID", "test")
 	env.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	return nil
+}
+
+// newStateStore creates a state bucket and a lock table of one new name,
+// and returns that name.
+func newStateStore(emu *emulators) (string, error) {
+	suffix := make([]byte, 4)
+	_, _ = rand.Read(suffix)
+	name := fmt.Sprintf("e2e-%d-%s", scriptCounter.Add(1), hex.EncodeToString(suffix))
 	if err := createBucket(emu.s3, name); err != nil {
-		return err
+		return "", err
 	}
-	return createLockTable(emu.dynamodb, name)
+	return name, createLockTable(emu.dynamodb, name)
 }
 
 // cmdSubst replaces @NAME@ in files with the value of environment variable

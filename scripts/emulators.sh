@@ -297,7 +297,9 @@ launch_localstack() {
   #   cache to $XDG_CACHE_HOME/plux, by default under ~/.cache.
   # - EAGER_SERVICE_LOADING=1: services load at startup, so a broken provider
   #   fails start instead of the first request.
-  launch localstack env \
+  # AWS_PROFILE is removed because LocalStack 4.14.0 fails to load its
+  # runtime components when it is set, even to an empty value.
+  launch localstack env -u AWS_PROFILE \
     OVERRIDE_IN_DOCKER=0 \
     GATEWAY_SERVER=hypercorn \
     GATEWAY_LISTEN="$HOST:$LOCALSTACK_PORT" \

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rollout-dev/rollout/pkg/awsclient"
 	"github.com/rollout-dev/rollout/pkg/config"
 	"github.com/rollout-dev/rollout/pkg/report"
 	"github.com/rollout-dev/rollout/pkg/runlock"
@@ -48,7 +49,6 @@ type run struct {
 
 	mu      sync.Mutex
 	results map[string]runner.Result
-	errs    map[string]error
 }
 
 // newRun prepares a run: project loaded, instances synthesized, a run
@@ -66,7 +66,6 @@ func newRun(ctx context.Context, g *globalOptions, m mode, lockTimeout string) (
 		project:   p,
 		instances: map[string]stackgen.Instance{},
 		results:   map[string]runner.Result{},
-		errs:      map[string]error{},
 		runner: &runner.Runner{
 			Binary:         bin,
 			LogDir:         filepath.Join(p.Dir, ".rollout", "runs", id),
@@ -92,14 +91,14 @@ func newRunID() string {
 
 // awsEnvironment is what every terraform process of the project gets on top
 // of rollout's own environment. Against an emulator, instance metadata is
-// switched off so nothing waits on a lookup that cannot answer, and when no
+// switched off so nothing waits on a lookup that cannot succeed, and when no
 // credentials are configured the emulator's conventional test keys are used.
 func awsEnvironment(p *config.Project, g *globalOptions) map[string]string {
-	if p.AWS.Endpoint == "" && len(p.AWS.Endpoints) == 0 {
+	if !awsclient.UsesEmulator(p.AWS) {
 		return nil
 	}
 	env := map[string]string{"AWS_EC2_METADATA_DISABLED": "true"}
-	if os.Getenv("AWS_ACCESS_KEY_ID") == "" && os.Getenv("AWS_PROFILE") == "" {
+	if awsclient.UseTestCredentials(os.Getenv) {
 		g.log.Debug("aws.endpoint is set and no AWS credentials are configured: using test credentials")
 		env["AWS_ACCESS_KEY_ID"] = "test"
 		env["AWS_SECRET_ACCESS_KEY"] = "test"
@@ -240,7 +239,6 @@ func (r *run) runInstance(ctx context.Context, wave string, in waves.Instance) e
 	}
 	r.mu.Lock()
 	r.results[in.ID] = res
-	r.errs[in.ID] = err
 	r.mu.Unlock()
 	return err
 }
