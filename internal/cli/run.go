@@ -288,7 +288,7 @@ func (r *run) row(o waves.Outcome) report.Row {
 			row.Tail = se.Tail(12)
 			row.LogPath = se.LogPath
 			if se.Lock != nil {
-				row.Hint = "if that process is gone, release the lock with: " + se.Lock.UnlockCommand(filepath.Base(r.runner.Binary.Path))
+				row.Hint = "if that process is gone, release the lock with: " + se.Lock.UnlockCommand(r.runner.Binary.Command())
 			}
 		}
 	case waves.Succeeded:

@@ -38,6 +38,6 @@ func synthRun(ctx context.Context, o *synthOptions) error {
 		}
 		fmt.Fprintf(o.stdout, "%s\t%s\trevision %s\n", in.ID(), rel, in.Revision)
 	}
-	fmt.Fprintf(o.stderr, "synthesized %s for terraform %s\n", plural(len(instances), "instance"), bin.Version)
+	fmt.Fprintf(o.stderr, "synthesized %s for %s %s\n", plural(len(instances), "instance"), bin.Product, bin.Version)
 	return nil
 }
