@@ -99,7 +99,11 @@ func total(rows []Row, elapsed time.Duration) string {
 			parts = append(parts, fmt.Sprintf("%d %s", n[label], label))
 		}
 	}
-	return fmt.Sprintf("total: %d instances: %s in %s", len(rows), strings.Join(parts, ", "), elapsed.Round(100*time.Millisecond))
+	noun := "instances"
+	if len(rows) == 1 {
+		noun = "instance"
+	}
+	return fmt.Sprintf("total: %d %s: %s in %s", len(rows), noun, strings.Join(parts, ", "), elapsed.Round(100*time.Millisecond))
 }
 
 func writeProblems(w io.Writer, rows []Row) {
