@@ -68,8 +68,8 @@ func (o *applyOptions) describe() string {
 	return "--wave " + o.wave
 }
 
-// confirm asks on a terminal before anything is applied; without one it
-// refuses, since nobody could answer.
+// confirm asks for confirmation on a terminal before anything is applied.
+// Without a terminal it returns an error, because no one could reply.
 func (o *applyOptions) confirm(r *run, ws []waves.Wave) error {
 	if !isTerminal(o.stdin) {
 		return errors.New("apply changes infrastructure and stdin is not a terminal: pass --yes to apply without confirmation")
@@ -84,7 +84,7 @@ func (o *applyOptions) confirm(r *run, ws []waves.Wave) error {
 		plural(n, "instance"), r.project.Name, strings.Join(names, ", "))
 	answer, _ := bufio.NewReader(o.stdin).ReadString('\n')
 	if strings.TrimSpace(answer) != "yes" {
-		return errors.New("apply cancelled: the answer was not yes")
+		return errors.New("apply cancelled: the reply was not yes")
 	}
 	return nil
 }

@@ -14,9 +14,9 @@ import (
 // first SIGINT closes stop: nothing new starts and running instances finish.
 // The second SIGINT, or any SIGTERM, cancels ctx, which terraform-exec
 // forwards to every running terraform as an interrupt so it stops
-// gracefully and releases its lock. The one after that exits at once; the
-// kernel then kills the terraform processes (they run with a parent-death
-// signal), which may leave a lock behind.
+// gracefully and releases its lock. The one after that exits at once. The
+// kernel then kills the terraform processes, because they run with a
+// parent-death signal, and that may leave a lock behind.
 type interrupts struct {
 	stop   chan struct{}
 	ctx    context.Context

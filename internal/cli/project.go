@@ -97,7 +97,7 @@ func (g *globalOptions) prepare(ctx context.Context) (*config.Project, runner.Bi
 }
 
 // findBinary finds the Terraform or OpenTofu binary that the project's
-// terraform block asks for. --terraform-path overrides the block's path.
+// terraform block requests. --terraform-path overrides the block's path.
 func (g *globalOptions) findBinary(ctx context.Context, p *config.Project) (runner.Binary, error) {
 	opts := runner.FindOptions{
 		Path:     p.Terraform.Path,

@@ -21,7 +21,7 @@ import (
 	"github.com/rollout-dev/rollout/pkg/waves"
 )
 
-// mode is what a run does to each instance.
+// mode is the operation a run performs on each instance.
 type mode int
 
 const (

@@ -63,7 +63,7 @@ func New(ctx context.Context, settings config.AWS, region string) (*Clients, err
 
 // loadConfig loads the shared AWS configuration for region. Against an
 // emulator, instance metadata is switched off so no lookup waits on an
-// address that cannot answer, and test credentials stand in when the
+// address that cannot reply, and test credentials stand in when the
 // environment names none.
 func loadConfig(ctx context.Context, settings config.AWS, region string, getenv func(string) string) (aws.Config, error) {
 	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(region)}

@@ -8,7 +8,7 @@ import (
 )
 
 // New returns a Bootstrapper whose clients talk to the state region as the
-// project's AWS settings say.
+// project's AWS settings specify.
 func New(ctx context.Context, settings config.AWS, region string) (*Bootstrapper, error) {
 	clients, err := awsclient.New(ctx, settings, region)
 	if err != nil {

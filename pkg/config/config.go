@@ -50,7 +50,7 @@ type Project struct {
 	src []byte
 }
 
-// AWS is where and as whom every instance deploys.
+// AWS is the account, role and endpoints every instance deploys with.
 type AWS struct {
 	AccountID string
 	RoleARN   string

@@ -26,7 +26,7 @@ var optInRegions = []string{
 	"il-central-1", "me-central-1", "me-south-1", "mx-central-1",
 }
 
-// regionKind tells whether name is a standard region, an opt-in one, or
+// regionKind reports whether name is a standard region, an opt-in one, or
 // not an AWS commercial region at all.
 func regionKind(name string) (known, optIn bool) {
 	for _, r := range standardRegions {

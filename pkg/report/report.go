@@ -28,10 +28,10 @@ type Row struct {
 	Result               string
 	Add, Change, Destroy int
 	Duration             time.Duration
-	// Reason says why an instance was skipped.
+	// Reason is the cause of a skip.
 	Reason string
-	// Error, Hint, Tail and LogPath describe a failure; Hint says what to
-	// do about it when rollout knows.
+	// Error, Hint, Tail and LogPath describe a failure. Hint is the next
+	// step to take, when rollout can name one.
 	Error   string
 	Hint    string
 	Tail    []string

@@ -31,7 +31,7 @@ type API interface {
 	DeleteObject(ctx context.Context, in *s3.DeleteObjectInput, opts ...func(*s3.Options)) (*s3.DeleteObjectOutput, error)
 }
 
-// Holder says who holds the lock, for the message another run prints.
+// Holder identifies the run that has the lock, for the message another run prints.
 type Holder struct {
 	RunID   string    `json:"run_id"`
 	Who     string    `json:"who"`
@@ -118,8 +118,8 @@ func (l *Lock) Release(ctx context.Context) error {
 	return remove(ctx, l.api, l.bucket, l.key)
 }
 
-// ForceRelease deletes the lock whoever holds it and returns the holder it
-// removed.
+// ForceRelease deletes the lock, whichever run has it, and returns the
+// holder it removed.
 func ForceRelease(ctx context.Context, api API, bucket, key string) (Holder, error) {
 	h, err := read(ctx, api, bucket, key)
 	if err != nil {

@@ -124,7 +124,7 @@ func (r *Runner) start(in Instance) (*session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open log: %w", err)
 	}
-	log := &lockedWriter{w: f, f: f}
+	log := &lockedWriter{f: f}
 
 	tf, err := tfexec.NewTerraform(in.Dir, r.Binary.Path)
 	if err != nil {
@@ -282,14 +282,13 @@ func countChanges(plan *tfjson.Plan, res *Result) {
 // log file without interleaving inside a line.
 type lockedWriter struct {
 	mu sync.Mutex
-	w  io.Writer
 	f  *os.File
 }
 
 func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.w.Write(p)
+	return l.f.Write(p)
 }
 
 func (l *lockedWriter) Close() error { return l.f.Close() }

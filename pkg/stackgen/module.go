@@ -11,7 +11,7 @@ import (
 	"github.com/hashicorp/terraform-config-inspect/tfconfig"
 )
 
-// moduleInfo is what synthesis needs to know about a stack's module.
+// moduleInfo is the part of a stack's module that synthesis reads.
 type moduleInfo struct {
 	variables map[string]*tfconfig.Variable
 	outputs   []*tfconfig.Output
@@ -40,8 +40,8 @@ func inspectModule(dir string) (*moduleInfo, error) {
 	for _, name := range sortedNames(mod.Outputs) {
 		info.outputs = append(info.outputs, mod.Outputs[name])
 	}
-	if name, ok := reservedOutput(mod); ok {
-		return nil, fmt.Errorf("module %s declares output %q, which rollout writes itself; rename it", dir, name)
+	if _, ok := mod.Outputs[RevisionOutput]; ok {
+		return nil, fmt.Errorf("module %s declares output %q, which rollout writes itself; rename it", dir, RevisionOutput)
 	}
 
 	uses, err := usesAWS(mod, map[string]bool{})
@@ -53,11 +53,6 @@ func inspectModule(dir string) (*moduleInfo, error) {
 
 	info.files, err = readModuleFiles(dir)
 	return info, err
-}
-
-func reservedOutput(mod *tfconfig.Module) (string, bool) {
-	_, ok := mod.Outputs[RevisionOutput]
-	return RevisionOutput, ok
 }
 
 // usesAWS looks for the aws provider by name. The built-in "terraform"

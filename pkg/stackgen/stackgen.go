@@ -48,8 +48,8 @@ var ErrLockfileUnsupported = errors.New("state.lockfile needs Terraform or OpenT
 
 // Options tune synthesis.
 type Options struct {
-	// Dir is where instance directories go; empty means .rollout/stacks
-	// next to the project file.
+	// Dir is the parent of the instance directories. Empty means
+	// .rollout/stacks next to the project file.
 	Dir    string
 	Syntax Syntax
 }
