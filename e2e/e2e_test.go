@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/rollout-dev/rollout/internal/emulatortest"
 )
 
 // repoRoot is the repository, one level above this package.
@@ -54,42 +55,18 @@ func run(m *testing.M) int {
 	return m.Run()
 }
 
-// emulators are the LocalStack and moto processes of one test.
+// emulators are the endpoint URLs the scripts use: S3 on LocalStack, and
+// DynamoDB on moto through the keep-alive proxy.
 type emulators struct {
-	s3, dynamodb string // endpoint URLs
-	dir          string
+	s3, dynamodb string
 }
 
-// startEmulators starts LocalStack and moto on free ports and stops them
-// when t ends.
+// startEmulators starts LocalStack and moto, with moto behind a keep-alive
+// proxy, and stops them when t ends.
 func startEmulators(t *testing.T) *emulators {
 	t.Helper()
-	dir := t.TempDir()
-	lsPort, motoPort := freePort(t), freePort(t)
-	e := &emulators{
-		s3:       fmt.Sprintf("http://127.0.0.1:%d", lsPort),
-		dynamodb: fmt.Sprintf("http://127.0.0.1:%d", motoPort),
-		dir:      dir,
-	}
-	env := append(os.Environ(),
-		"EMULATOR_DIR="+dir,
-		fmt.Sprintf("LOCALSTACK_PORT=%d", lsPort),
-		fmt.Sprintf("MOTO_PORT=%d", motoPort),
-	)
-	t.Cleanup(func() {
-		stop := exec.Command(filepath.Join(repoRoot, "scripts", "emulators.sh"), "stop")
-		stop.Env = env
-		if out, err := stop.CombinedOutput(); err != nil {
-			t.Errorf("stop emulators: %v\n%s", err, out)
-		}
-	})
-	start := exec.Command(filepath.Join(repoRoot, "scripts", "emulators.sh"), "start")
-	start.Env = env
-	if out, err := start.CombinedOutput(); err != nil {
-		t.Fatalf("start emulators: %v\n%s", err, out)
-	}
-	e.dynamodb = keepAliveProxy(t, e.dynamodb)
-	return e
+	endpoints := emulatortest.Start(t, repoRoot)
+	return &emulators{s3: endpoints.LocalStack, dynamodb: keepAliveProxy(t, endpoints.Moto)}
 }
 
 // keepAliveProxy puts a reverse proxy in front of moto and returns its URL.
@@ -112,16 +89,6 @@ func keepAliveProxy(t *testing.T, target string) string {
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Close() })
 	return "http://" + l.Addr().String()
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // binaries are the programs the suite runs against, by command name.

@@ -6,9 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,6 +18,7 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/rollout-dev/rollout/internal/emulatortest"
 	"github.com/rollout-dev/rollout/pkg/bootstrap"
 	"github.com/rollout-dev/rollout/pkg/config"
 )
@@ -31,50 +30,12 @@ import (
 // repoRoot is the repository, two levels above this package.
 var repoRoot, _ = filepath.Abs(filepath.Join("..", ".."))
 
-// emulators holds the endpoint URLs of one test's emulators.
-type emulators struct {
-	localstack string
-	moto       string
-}
+// emulators are the endpoints of one test's emulators.
+type emulators = emulatortest.Endpoints
 
 func startEmulators(t *testing.T) emulators {
 	t.Helper()
-	lsPort, motoPort := freePort(t), freePort(t)
-	env := append(os.Environ(),
-		"EMULATOR_DIR="+t.TempDir(),
-		fmt.Sprintf("LOCALSTACK_PORT=%d", lsPort),
-		fmt.Sprintf("MOTO_PORT=%d", motoPort),
-	)
-	script := filepath.Join(repoRoot, "scripts", "emulators.sh")
-
-	t.Cleanup(func() {
-		stop := exec.Command(script, "stop")
-		stop.Env = env
-		if out, err := stop.CombinedOutput(); err != nil {
-			t.Errorf("stop emulators: %v\n%s", err, out)
-		}
-	})
-	start := exec.Command(script, "start")
-	start.Env = env
-	begin := time.Now()
-	if out, err := start.CombinedOutput(); err != nil {
-		t.Fatalf("start emulators: %v\n%s", err, out)
-	}
-	t.Logf("emulators started in %s", time.Since(begin).Round(100*time.Millisecond))
-	return emulators{
-		localstack: fmt.Sprintf("http://127.0.0.1:%d", lsPort),
-		moto:       fmt.Sprintf("http://127.0.0.1:%d", motoPort),
-	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return emulatortest.Start(t, repoRoot)
 }
 
 // clearAWSEnvironment makes the SDK see no credentials or profiles of the
@@ -105,19 +66,19 @@ func newCheckers(emu emulators, region, accessKey string) checkers {
 		s3: s3.New(s3.Options{
 			Region:       region,
 			Credentials:  creds,
-			BaseEndpoint: aws.String(emu.localstack),
+			BaseEndpoint: aws.String(emu.LocalStack),
 			UsePathStyle: true,
 		}),
 		dynamodb: dynamodb.New(dynamodb.Options{
 			Region:       region,
 			Credentials:  creds,
-			BaseEndpoint: aws.String(emu.moto),
+			BaseEndpoint: aws.String(emu.Moto),
 		}),
 	}
 }
 
 func emulatorSettings(emu emulators) config.AWS {
-	return config.AWS{Endpoint: emu.localstack, Endpoints: map[string]string{"dynamodb": emu.moto}}
+	return config.AWS{Endpoint: emu.LocalStack, Endpoints: map[string]string{"dynamodb": emu.Moto}}
 }
 
 func runBootstrap(t *testing.T, settings config.AWS, state config.State) ([]bootstrap.Result, error) {
